@@ -122,8 +122,7 @@ MEMBERSHIPS = Table(
         Column("joined_on", "date", required=False, nullable=True),
     ),
     required=True,
-    description="Who took part in which project: one row per institution (and person) and "
-    "project.",
+    description="Who took part in which project: one row per institution (and person) and project.",
     key=("project_id", "institution_id", "person_id"),
 )
 
@@ -163,8 +162,12 @@ SURVEY_RESPONSES = Table(
         Column("group", "str", allowed=SURVEY_GROUPS),
         Column("wave", "str", allowed=SURVEY_WAVES),
         Column("item", "str"),
-        Column("response", "int", nullable=True, description="Within the item's scale; empty = "
-               "missing."),
+        Column(
+            "response",
+            "int",
+            nullable=True,
+            description="Within the item's scale; empty = missing.",
+        ),
         Column(
             "engagement",
             "float",
@@ -179,8 +182,7 @@ SURVEY_RESPONSES = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (INSTITUTIONS, PROJECTS, MEMBERSHIPS, PEOPLE, SURVEY_ITEMS, SURVEY_RESPONSES)
+    t.name: t for t in (INSTITUTIONS, PROJECTS, MEMBERSHIPS, PEOPLE, SURVEY_ITEMS, SURVEY_RESPONSES)
 }
 
 #: Columns that identify people; never allowed in outputs meant for sharing.

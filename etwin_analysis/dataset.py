@@ -186,6 +186,17 @@ class Dataset:
         return _validate(raw, on_error=on_error, path=None, checksum=_frames_checksum(raw))
 
 
+def institution_memberships(memberships: pd.DataFrame) -> pd.DataFrame:
+    """One row per (project, institution): person-level membership rows collapsed.
+
+    Memberships may list several people of one institution in one project (one row each);
+    institution-level analyses count the institution once.
+    """
+    return memberships.drop_duplicates(["project_id", "institution_id"])[
+        ["project_id", "institution_id", "role"]
+    ].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------------
 # Reading files
 # --------------------------------------------------------------------------------------------
@@ -228,7 +239,9 @@ def read_table(file: Path, table: str, encoding: str = "utf-8") -> pd.DataFrame:
             frame = pd.read_parquet(file)
             frame = frame.astype(object).where(frame.notna(), None)
         else:
-            enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+            enc = (
+                "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+            )
             frame = pd.read_csv(
                 file,
                 dtype=str,
@@ -344,9 +357,7 @@ def _reason(check: str, value, col: contract.Column) -> str:
     return f"value {value!r} fails check {check}"
 
 
-def parse_table(
-    table: Table, frame: pd.DataFrame, file: str
-) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_table(table: Table, frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse and validate one raw table. Raises for missing required columns."""
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
@@ -376,8 +387,9 @@ def parse_table(
             values = values.replace(EU_TO_ISO_COUNTRY)
         parsed[col.name] = values
         for row, raw in frame.loc[failed, col.name].items():
-            problems.append(Problem(table.name, file, int(row), col.name,
-                                    f"expected {expected}, got '{raw}'"))
+            problems.append(
+                Problem(table.name, file, int(row), col.name, f"expected {expected}, got '{raw}'")
+            )
             parse_failed.add((int(row), col.name))
     # Text columns outside the contract are kept as text (stripped).
     for name in frame.columns:
@@ -393,28 +405,55 @@ def parse_table(
             row, name = int(case.index), str(case.column)
             if (row, name) in parse_failed:
                 continue  # already reported as unparseable
-            problems.append(Problem(table.name, file, row, name,
-                                    _reason(str(case.check), case.failure_case,
-                                            table.column(name))))
+            problems.append(
+                Problem(
+                    table.name,
+                    file,
+                    row,
+                    name,
+                    _reason(str(case.check), case.failure_case, table.column(name)),
+                )
+            )
     if table.name == "projects" and "end_date" in parsed.columns:
         bad = parsed["end_date"].notna() & (parsed["end_date"] < parsed["start_date"])
         for row in parsed.index[bad]:
-            problems.append(Problem(table.name, file, int(row), "end_date",
-                                    f"end_date {parsed.at[row, 'end_date'].date()} is before "
-                                    f"start_date {parsed.at[row, 'start_date'].date()}"))
+            problems.append(
+                Problem(
+                    table.name,
+                    file,
+                    int(row),
+                    "end_date",
+                    f"end_date {parsed.at[row, 'end_date'].date()} is before "
+                    f"start_date {parsed.at[row, 'start_date'].date()}",
+                )
+            )
     if table.name == "survey_items":
         bad = parsed["scale_min"].notna() & parsed["scale_max"].notna()
         bad &= parsed["scale_min"] >= parsed["scale_max"]
         for row in parsed.index[bad.fillna(False)]:
-            problems.append(Problem(table.name, file, int(row), "scale_max",
-                                    "scale_max must be greater than scale_min"))
+            problems.append(
+                Problem(
+                    table.name,
+                    file,
+                    int(row),
+                    "scale_max",
+                    "scale_max must be greater than scale_min",
+                )
+            )
     key = [k for k in table.key if k in parsed.columns]
     if len(key) > 1:
         dup = parsed.duplicated(subset=key, keep="first")
         for row in parsed.index[dup]:
             values = ", ".join(f"{k}={parsed.at[row, k]}" for k in key)
-            problems.append(Problem(table.name, file, int(row), None,
-                                    f"duplicate row ({values} is listed more than once)"))
+            problems.append(
+                Problem(
+                    table.name,
+                    file,
+                    int(row),
+                    None,
+                    f"duplicate row ({values} is listed more than once)",
+                )
+            )
     return parsed, problems
 
 
@@ -440,8 +479,11 @@ def _dangling(
             int(row),
             column,
             f"refers to {column} '{values[row]}', which "
-            + ("was rejected (see its own problem)" if values[row] in rejected
-               else f"is not in {target}"),
+            + (
+                "was rejected (see its own problem)"
+                if values[row] in rejected
+                else f"is not in {target}"
+            ),
         )
         for row in frame.index[bad]
     ]
@@ -464,42 +506,91 @@ def _cross_checks(
     inst_gone = ids("institutions", "institution_id")
     if "memberships" in tables:
         m, f = tables["memberships"], files["memberships"]
-        problems += _dangling(m, "project_id", tables["projects"]["project_id"],
-                              "memberships", f, "projects", ids("projects", "project_id"))
-        problems += _dangling(m, "institution_id", inst, "memberships", f, "institutions",
-                              inst_gone)
+        problems += _dangling(
+            m,
+            "project_id",
+            tables["projects"]["project_id"],
+            "memberships",
+            f,
+            "projects",
+            ids("projects", "project_id"),
+        )
+        problems += _dangling(
+            m, "institution_id", inst, "memberships", f, "institutions", inst_gone
+        )
         if "people" in tables and "person_id" in m.columns:
-            problems += _dangling(m, "person_id", tables["people"]["person_id"],
-                                  "memberships", f, "people", ids("people", "person_id"))
+            problems += _dangling(
+                m,
+                "person_id",
+                tables["people"]["person_id"],
+                "memberships",
+                f,
+                "people",
+                ids("people", "person_id"),
+            )
     if "people" in tables:
-        problems += _dangling(tables["people"], "institution_id", inst, "people",
-                              files["people"], "institutions", inst_gone)
+        problems += _dangling(
+            tables["people"],
+            "institution_id",
+            inst,
+            "people",
+            files["people"],
+            "institutions",
+            inst_gone,
+        )
     if "survey_responses" in tables:
         r, f = tables["survey_responses"], files["survey_responses"]
-        problems += _dangling(r, "institution_id", inst, "survey_responses", f, "institutions",
-                              inst_gone)
+        problems += _dangling(
+            r, "institution_id", inst, "survey_responses", f, "institutions", inst_gone
+        )
         if "survey_items" not in tables:
-            problems.append(Problem("survey_responses", f, None, None,
-                                    "survey responses need the survey_items table "
-                                    "(it defines each item's construct and scale)"))
+            problems.append(
+                Problem(
+                    "survey_responses",
+                    f,
+                    None,
+                    None,
+                    "survey responses need the survey_items table "
+                    "(it defines each item's construct and scale)",
+                )
+            )
         else:
             items = tables["survey_items"].set_index("item")
-            problems += _dangling(r, "item", items.index.to_series(), "survey_responses", f,
-                                  "survey_items", ids("survey_items", "item"))
+            problems += _dangling(
+                r,
+                "item",
+                items.index.to_series(),
+                "survey_responses",
+                f,
+                "survey_items",
+                ids("survey_items", "item"),
+            )
             lo = r["item"].map(items["scale_min"])
             hi = r["item"].map(items["scale_max"])
             out = r["response"].notna() & lo.notna() & ((r["response"] < lo) | (r["response"] > hi))
             for row in r.index[out.fillna(False).astype(bool)]:
-                problems.append(Problem(
-                    "survey_responses", f, int(row), "response",
-                    f"response {r.at[row, 'response']} is outside item '{r.at[row, 'item']}' "
-                    f"scale {lo[row]}..{hi[row]}"))
+                problems.append(
+                    Problem(
+                        "survey_responses",
+                        f,
+                        int(row),
+                        "response",
+                        f"response {r.at[row, 'response']} is outside item '{r.at[row, 'item']}' "
+                        f"scale {lo[row]}..{hi[row]}",
+                    )
+                )
         for col in ("institution_id", "group"):
             varies = r.groupby("respondent_id")[col].transform("nunique") > 1
             for row in r.index[varies]:
-                problems.append(Problem(
-                    "survey_responses", f, int(row), col,
-                    f"respondent '{r.at[row, 'respondent_id']}' has more than one {col}"))
+                problems.append(
+                    Problem(
+                        "survey_responses",
+                        f,
+                        int(row),
+                        col,
+                        f"respondent '{r.at[row, 'respondent_id']}' has more than one {col}",
+                    )
+                )
     return problems
 
 
@@ -520,9 +611,17 @@ def _validate(
     if missing:
         where = path if path else "the frames given"
         raise DataValidationError(
-            [Problem(n, f"{n}.csv", None, None,
-                     f"required table '{n}' is missing from {where} "
-                     f"(expected {n}.csv, {n}.csv.gz or {n}.parquet)") for n in missing],
+            [
+                Problem(
+                    n,
+                    f"{n}.csv",
+                    None,
+                    None,
+                    f"required table '{n}' is missing from {where} "
+                    f"(expected {n}.csv, {n}.csv.gz or {n}.parquet)",
+                )
+                for n in missing
+            ],
             path,
         )
     parsed: dict[str, pd.DataFrame] = {}
@@ -542,8 +641,9 @@ def _validate(
 
     # Row problems found in a table, then cross-table problems of what remains: a row that
     # refers to a rejected row is itself rejected ("cascade"), so iterate until stable.
-    rejected_rows: dict[str, set[int]] = {n: {p.row for p in problems if p.table == n}
-                                           for n in parsed}
+    rejected_rows: dict[str, set[int]] = {
+        n: {p.row for p in problems if p.table == n} for n in parsed
+    }
     all_problems = list(problems)
     if on_error == "raise":
         kept = parsed
@@ -635,8 +735,16 @@ def load_dataset(
         )
     if not directory.is_dir():
         raise DataValidationError(
-            [Problem("-", str(directory), None, None,
-                     "is a file; pass the directory that holds the table files")], directory
+            [
+                Problem(
+                    "-",
+                    str(directory),
+                    None,
+                    None,
+                    "is a file; pass the directory that holds the table files",
+                )
+            ],
+            directory,
         )
     raw: dict[str, tuple[pd.DataFrame, str]] = {}
     fatal: list[Problem] = []

@@ -14,7 +14,9 @@ SYNTHETIC_DIR = DATA_DIR / "synthetic"
 REFERENCE_DIR = DATA_DIR / "reference"
 #: Real public data beside the checkout (never copied into the repository); may be absent.
 #: Override with the environment variable ``ETWIN_REAL_DATA``.
-REAL_DATA_DIR = Path(os.environ.get("ETWIN_REAL_DATA", REPO_ROOT.parent / "shared" / "data" / "real"))
+REAL_DATA_DIR = Path(
+    os.environ.get("ETWIN_REAL_DATA", REPO_ROOT.parent / "shared" / "data" / "real")
+)
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 REPORTS_DIR = REPO_ROOT / "reports"
 

@@ -30,4 +30,3 @@ def wide_to_long(frame: pd.DataFrame, file: str = "survey_responses") -> pd.Data
     long = long.sort_values(["source_row", "item"], kind="stable").reset_index(drop=True)
     long.index = long.index + 2
     return long
-
