@@ -187,3 +187,32 @@ TABLES: dict[str, Table] = {
 
 #: Columns that identify people; never allowed in outputs meant for sharing.
 PERSON_IDENTIFIER_COLUMNS = ("respondent_id", "person_id")
+
+
+def codebook_markdown() -> str:
+    """The contract as Markdown tables (the generated part of ``data/README.md``)."""
+    lines = []
+    for table in TABLES.values():
+        need = "required" if table.required else "optional"
+        key = ", ".join(f"`{k}`" for k in table.key)
+        lines += [f"### `{table.name}` ({need})", "", table.description, ""]
+        if key:
+            lines += [f"A row is identified by {key}.", ""]
+        lines += [
+            "| column | type | required column | empty allowed | rules |",
+            "|---|---|---|---|---|",
+        ]
+        for col in table.columns:
+            rules = []
+            if col.unique:
+                rules.append("unique")
+            if col.allowed:
+                rules.append("one of " + ", ".join(f"`{a}`" for a in col.allowed))
+            if col.description:
+                rules.append(col.description)
+            lines.append(
+                f"| `{col.name}` | {col.dtype} | {'yes' if col.required else 'no'} | "
+                f"{'yes' if col.nullable else 'no'} | {'; '.join(rules)} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -60,3 +60,14 @@ def test_installed_versions_match_the_lock():
         if installed != lock[name]:
             wrong[name] = (installed, lock[name])
     assert not wrong, f"installed versions differ from requirements.lock (run make env): {wrong}"
+
+
+def test_codebook_matches_the_contract():
+    from etwin_analysis.contract import codebook_markdown
+
+    text = (REPO_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    start = text.index("-->", text.index("<!-- contract:start")) + 3
+    end = text.index("<!-- contract:end -->")
+    assert text[start:end].strip() == codebook_markdown().strip(), (
+        "data/README.md is out of date: paste codebook_markdown() between the contract markers"
+    )
