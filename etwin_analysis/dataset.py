@@ -275,11 +275,10 @@ def read_table(file: Path, table: str, encoding: str = "utf-8") -> pd.DataFrame:
 # Parsing and validating one table
 # --------------------------------------------------------------------------------------------
 def _text(values: pd.Series) -> pd.Series:
-    """Stripped text with empty cells as missing (None)."""
-    out = values.astype(object).where(values.notna(), None)
-    mask = out.notna()
-    out[mask] = out[mask].map(lambda v: str(v).strip())
-    return out.where(out.astype(object) != "", None)
+    """Stripped text with empty cells as missing (None); vectorised with Arrow strings."""
+    text = values.astype("string[pyarrow]").str.strip()
+    text = text.mask(text == "")
+    return text.astype(object).where(text.notna(), None)
 
 
 def _parse_column(values: pd.Series, col: contract.Column) -> tuple[pd.Series, pd.Series, str]:
