@@ -2,13 +2,14 @@
 
 Three tools, used by notebooks and enforced by ``etwin run`` before any HTML is written:
 
-``suppress_small_cells(df, count_col, min_cell_size=5)``
+``suppress_small_cells(df, count_col, min_cell_size=None)``
     Threshold rule with secondary suppression for tables of people counts: a cell counting
     between 1 and ``min_cell_size - 1`` people is *primary* suppressed (shown as ``"<5"``, or
     ``<NA>`` with ``replace_with="na"``); where a published or derivable total would reveal a
     suppressed cell by subtraction (exactly one suppressed cell on a line whose total is known),
-    the smallest other cell on that line is *secondary* suppressed too. Columns derived from the
-    same people (means, shares) are blanked with their count (``derived_cols``). Reference:
+    the smallest other cell on that line is *secondary* suppressed too (shown as ``"[c]"``,
+    confidential, since it is not small itself). Columns derived from the same people (means,
+    shares) are blanked with their count (``derived_cols``). Reference:
     Hundepool et al. (2012), *Statistical Disclosure Control*, Wiley, sections 5.2 (threshold
     rule) and 5.5 (secondary cell suppression); the row/column heuristic used here is the simple
     "at least two suppressed cells per line" rule, not an optimal (linear-programming) pattern.
@@ -68,6 +69,10 @@ from etwin_analysis.contract import PERSON_IDENTIFIER_COLUMNS
 DEFAULT_MIN_CELL_SIZE = 5
 MIN_CELL_SIZE_ENV = "ETWIN_MIN_CELL_SIZE"
 PSEUDONYM_KEY_ENV = "ETWIN_PSEUDONYM_KEY"
+#: Shown instead of a cell hidden only to protect another one (its count is not small).
+SECONDARY_LABEL = "[c]"
+#: Shown instead of a mean, share or rate computed from a suppressed group.
+SUPPRESSED_DERIVED_LABEL = "[c]"
 #: Cell tag that declares every integer cell of a cell's HTML tables to be a people count.
 COUNTS_TAG = "counts"
 #: Key in display-output metadata written by `display_counts`.
@@ -176,7 +181,7 @@ def _secondary_lines(mask: np.ndarray, values: np.ndarray, lines: list[np.ndarra
 def suppress_small_cells(
     df: pd.DataFrame,
     count_col: str | Sequence[str] | None = None,
-    min_cell_size: int | None = DEFAULT_MIN_CELL_SIZE,
+    min_cell_size: int | None = None,
     *,
     derived_cols: Sequence[str] = (),
     totals: Sequence[Sequence[str]] | None = None,
@@ -196,8 +201,8 @@ def suppress_small_cells(
     count_col
         Column(s) holding numbers of people (units: persons), or ``None`` for a wide table.
     min_cell_size
-        Threshold k (persons): cells with ``1 <= count < k`` are primary suppressed. ``None``
-        reads ``$ETWIN_MIN_CELL_SIZE`` (default 5).
+        Threshold k (persons): cells with ``1 <= count < k`` are primary suppressed. Default
+        ``None``: ``$ETWIN_MIN_CELL_SIZE`` (set by ``etwin run`` from the run plan), else 5.
     derived_cols
         Columns computed from the same people as the row's count (means, shares, rates): blanked
         whenever the row's (first) count cell is suppressed.
@@ -209,9 +214,11 @@ def suppress_small_cells(
     secondary
         Apply secondary suppression (default True).
     replace_with
-        ``"label"`` (default): suppressed cells become the string ``"<k"`` (count columns become
-        object dtype, for display); ``"na"``: suppressed cells become ``<NA>`` (nullable Int64 /
-        float kept for further computing).
+        ``"label"`` (default, for display; count columns become object dtype): primary
+        suppressed cells become ``"<k"`` (e.g. ``"<5"``), secondary ones ``"[c]"``
+        (confidential: hidden to protect another cell, not small themselves), derived columns
+        ``"[c]"``. ``"na"``: suppressed cells become ``<NA>`` (nullable Int64 / float kept for
+        further computing).
     suppress_zero
         Also suppress zero cells (group disclosure: "nobody in group X did Y"). Default False.
 
@@ -272,7 +279,8 @@ def suppress_small_cells(
         col_mask = mask[:, j]
         if replace_with == "label":
             shown = out[c].astype(object)
-            shown[col_mask] = label
+            shown[col_mask & ~primary[:, j]] = SECONDARY_LABEL
+            shown[primary[:, j]] = label
             out[c] = shown
         else:
             ser = out[c]
@@ -285,7 +293,7 @@ def suppress_small_cells(
         out[c] = (
             out[c].mask(row_suppressed)
             if replace_with == "na"
-            else out[c].astype(object).mask(row_suppressed, label)
+            else out[c].astype(object).mask(row_suppressed, SUPPRESSED_DERIVED_LABEL)
         )
     if not wide and len(cols) == 1:
         out["suppressed"] = mask[:, 0]

@@ -45,6 +45,8 @@ def test_secondary_suppression_protects_against_known_grand_total():
     out = suppress_small_cells(df, "n", 5)
     # FR primary, the smallest other non-zero cell (ES, 9) secondary.
     assert out["suppressed"].tolist() == [False, True, False, True]
+    # Primary cells say they are small; the secondary one only that it is confidential.
+    assert out["n"].tolist() == [120, "<5", 40, "[c]"]
     assert out.attrs["privacy"]["primary"] == 1
     assert out.attrs["privacy"]["secondary"] == 1
     shown = out.loc[~out["suppressed"], "n"].astype(int).sum()
@@ -98,6 +100,13 @@ def test_derived_columns_blanked_and_na_mode_keeps_numbers():
     assert str(out["n"].dtype) == "Int64"
     assert out["n"].isna().tolist() == [False, True, True]
     assert out["mean"].isna().tolist() == [False, True, True]
+
+
+def test_derived_columns_labelled_for_display():
+    df = pd.DataFrame({"inst": ["A", "B", "C"], "n": [30, 4, 12], "mean": [3.2, 4.9, 2.5]})
+    out = suppress_small_cells(df, "n", 5, derived_cols=["mean"], secondary=False)
+    assert out["mean"].tolist() == [3.2, "[c]", 2.5]
+    assert out["n"].tolist() == [30, "<5", 12]
 
 
 def test_threshold_from_environment(monkeypatch):
