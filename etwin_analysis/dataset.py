@@ -190,11 +190,13 @@ def institution_memberships(memberships: pd.DataFrame) -> pd.DataFrame:
     """One row per (project, institution): person-level membership rows collapsed.
 
     Memberships may list several people of one institution in one project (one row each);
-    institution-level analyses count the institution once.
+    institution-level analyses count the institution once. Keeps ``role`` when present (all of
+    an institution's rows in a project share it); works on any frame with the two id columns.
     """
-    return memberships.drop_duplicates(["project_id", "institution_id"])[
-        ["project_id", "institution_id", "role"]
-    ].reset_index(drop=True)
+    columns = [c for c in ("project_id", "institution_id", "role") if c in memberships.columns]
+    return memberships.drop_duplicates(["project_id", "institution_id"])[columns].reset_index(
+        drop=True
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from etwin_analysis.countries import capital_coordinates, country_cities
+from etwin_analysis.dataset import institution_memberships
 from etwin_analysis.paths import REFERENCE_DIR
 
 TRAVEL_BANDS_CSV = REFERENCE_DIR / "erasmus_travel_bands.csv"
@@ -520,7 +521,7 @@ def _pair_positions(
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"{name} table lacks column(s) {missing}")
-    m = memberships[["project_id", "institution_id"]].drop_duplicates()
+    m = institution_memberships(memberships[["project_id", "institution_id"]])
     country = institutions.drop_duplicates("institution_id").set_index("institution_id")["country"]
     unknown = ~m["institution_id"].isin(country.index)
     if unknown.any():
