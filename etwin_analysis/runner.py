@@ -549,7 +549,6 @@ def execute_run(spec: dict) -> dict:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     env = dict(os.environ)
     env["ETWIN_MIN_CELL_SIZE"] = str(s.min_cell_size)
-    env.setdefault("MPLBACKEND", "Agg")
     if s.threads:
         # N runs at once on N cores: one numeric thread each, instead of every run's BLAS
         # spawning a thread per core and the runs fighting over them. A user's setting wins.

@@ -48,9 +48,8 @@ def make_collection(folder: Path) -> Path:
         OK_PARAMS,
         "from etwin_analysis import results\n"
         "results.record(output_dir, 'n_squared', n * n, 'n squared');",
-        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
-        "fig, ax = plt.subplots(); ax.plot([1, 2, n]); ax.set_title(','.join(countries))\n"
-        "plt.show()",
+        "import matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots(); ax.plot([1, 2, n]); ax.set_title(','.join(countries))",
         "print('countries', countries)",
     )
     make_notebook(
@@ -322,6 +321,9 @@ def test_rendered_html_is_offline_and_hides_code(batch):
     assert "@import" not in page and "url(http" not in page
     assert "mathjax" not in page.lower() and "require.js" not in page
     assert "data:image/png;base64," in page  # figure embedded
+    executed = nbformat.read(batch["out"] / name / f"{name}.ipynb", as_version=4)
+    shown = [o for c in executed.cells for o in c.get("outputs", []) if "data" in o]
+    assert any("image/png" in o["data"] for o in shown), "the figure was not drawn inline"
     assert "results.record" not in page  # input hidden by default
     assert "injected-parameters" not in page  # papermill's cell hidden
     assert "ok.ipynb" in page and "Git commit" in page and '"countries": ["DE"]' in page
