@@ -20,8 +20,13 @@ independent streams, so that one layer can change without changing the others):
    number of projects started per year. Each project has a founder (eTwinning) or coordinator
    (Erasmus+/other) and ``size - 1`` partners, ``size - 1`` drawn from a truncated discrete
    power law (heavy tail: most projects have 2-4 institutions, a few dozens). Institutions are
-   picked with weight ``type_weight * (1 + pa_alpha * past_projects)`` (linear preferential
-   attachment on the projects the institution joined in earlier years). Each partner comes
+   picked with weight ``type_weight * boost * (1 + pa_alpha * past_projects)`` (linear
+   preferential attachment on the projects the institution joined in earlier years), where
+   ``boost`` (``programme_type_boost``) makes ITE institutions ``ERASMUS_ITE_BOOST`` times as
+   likely as a school to be picked for an Erasmus+ project, whether or not they ever adopt:
+   teacher education institutions are regular Erasmus+ participants, so their Erasmus+ counts
+   before adoption are not rare (about 0.2 projects per institution-year in the bundled world),
+   and the same for every cohort. Each partner comes
    from the founder's country with probability ``p_same_country``, from a neighbouring
    eTwinning country (GeoNames neighbours) with probability ``p_neighbour``, and otherwise
    from anywhere (country homophily). eTwinning projects only involve schools that had
@@ -30,9 +35,11 @@ independent streams, so that one layer can change without changing the others):
    programme over the whole period (including its predecessors before 2014), so that the
    outcome is defined in every year.
 3. **Adoption** (stream ``adoption``). Every ITE institution independently either never adopts
-   'eTwinning for future teachers' or adopts in a cohort year 2012-2022, at random and
-   independently of the baseline world: cohorts are exchangeable, so parallel trends hold
-   by design for every baseline outcome (levels differ only by chance).
+   'eTwinning for future teachers' (probability ``never_share``, a quarter) or adopts in a
+   cohort year 2012-2022 (uniformly), at random and independently of the baseline world:
+   cohorts are exchangeable, so parallel trends hold by design for every baseline outcome
+   (levels differ only by chance). With most institutions adopting at some point, naive TWFE
+   leans on already-adopted institutions as controls, so its bias is visible.
 4. **Treatment layer** (stream ``treatment``): each adopting ITE institution of cohort ``g``
    starts, in each year ``y >= g`` (event time ``e = y - g``),
    ``N ~ Poisson(tau_g(e))`` extra Erasmus+ projects with
@@ -130,6 +137,11 @@ SCALES: dict[str, dict] = {
     ),
 }
 
+#: How much more likely an ITE institution is than a school of weight 1 to be picked for an
+#: Erasmus+ project (founder or partner): teacher education institutions are regular Erasmus+
+#: participants, so their pre-adoption Erasmus+ counts are not rare.
+ERASMUS_ITE_BOOST = 8.0
+
 #: Generating parameters shared by all scales (recorded in truth.json).
 NETWORK_PARAMS = dict(
     population_power=0.85,
@@ -144,6 +156,7 @@ NETWORK_PARAMS = dict(
     type_weights=dict(
         pre_primary=0.6, primary=1.0, secondary=1.0, vocational=0.8, other=0.5, ite=1.0
     ),
+    programme_type_boost=dict(erasmus_plus=dict(ite=ERASMUS_ITE_BOOST)),
     pa_alpha=0.15,
     p_same_country=0.35,
     p_neighbour=0.2,
@@ -152,7 +165,7 @@ NETWORK_PARAMS = dict(
     join_delay_days_max=60,
 )
 ADOPTION_PARAMS = dict(
-    never_share=0.4,
+    never_share=0.25,
     tau_base=0.3,
     tau_slope=0.15,
     tau_cap=1.0,
@@ -359,6 +372,14 @@ def _baseline_projects(
     ends = np.searchsorted(inst_country, np.arange(len(country_codes)), side="right")
     neighbours = [[cidx[n] for n in nb] for nb in cf["neighbours"]]
     type_w = inst["institution_type"].map(params["type_weights"]).to_numpy(dtype="float64")
+    # Programme-specific multipliers of the type weights (1 where none is given).
+    boost = {
+        pname: inst["institution_type"]
+        .map(params.get("programme_type_boost", {}).get(pname, {}))
+        .fillna(1.0)
+        .to_numpy(dtype="float64")
+        for pname in params["programme_shares"]
+    }
     is_ite = (inst["institution_type"] == "ite").to_numpy()
     since = inst["etwinning_since"].to_numpy(dtype="float64", na_value=np.inf)
     past = np.zeros(n_inst)
@@ -384,7 +405,7 @@ def _baseline_projects(
             if n == 0:
                 continue
             eligible = (since <= year) | is_ite if pname == "etwinning" else np.ones(n_inst, bool)
-            w = type_w * (1.0 + params["pa_alpha"] * past) * eligible
+            w = type_w * boost[pname] * (1.0 + params["pa_alpha"] * past) * eligible
             cum = np.concatenate([[0.0], np.cumsum(w)])
             total = cum[-1]
             pids = np.arange(next_id, next_id + n)
@@ -709,7 +730,7 @@ def generate(
     Parameters
     ----------
     seed: the master seed; the same seed (and arguments) gives identical tables.
-    scale: ``"default"`` (the bundled world: about 4,000 institutions, 4,500 projects) or
+    scale: ``"default"`` (the bundled world: about 4,000 institutions, 5,000 projects) or
         ``"etwinning"`` (about 295,000 institutions, 160,000 projects and 1 million
         memberships, for benchmarks).
     adoption_effect_scale: multiplies the true adoption effect ``tau``; 0 gives a world
@@ -1008,9 +1029,12 @@ per project; the others are `member` (eTwinning) or `partner`.
 - Projects 2005-2024 with growth, heavy-tailed sizes (truncated discrete power law),
   country homophily (same country / neighbouring country) and linear preferential attachment
   (parameters under `network`). `erasmus_plus` stands for the EU cooperation programme over
-  the whole period (its predecessors before 2014 included).
+  the whole period (its predecessors before 2014 included). ITE institutions are several
+  times as likely as schools to take part in an Erasmus+ project
+  (`network.programme_type_boost`), before and after adoption and in every cohort alike, so their
+  Erasmus+ counts before adoption are not rare.
 - ITE institutions adopt 'eTwinning for future teachers' in cohorts 2012-2022
-  (`etwinning_since` of ITE rows; `adoption.cohorts`), many never adopt
+  (`etwinning_since` of ITE rows; `adoption.cohorts`), about a quarter never adopt
   (`adoption.never_adopter_ids`). Adoption is assigned at random, independently of the
   baseline world, so parallel trends hold by design. Adoption causes extra Erasmus+ projects
   (dynamic, cohort-specific effect `adoption.tau`) with partner schools from new countries;

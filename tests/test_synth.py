@@ -228,13 +228,50 @@ def test_staggered_cohorts_and_never_adopters(world):
     assert len(cohorts) >= 8 and min(cohorts) == synth.PILOT_YEAR
     inst = world.institutions.set_index("institution_id")
     ite = inst[inst["institution_type"] == "ite"]
-    assert len(ad["never_adopter_ids"]) >= 0.25 * len(ite)
+    # about a quarter never adopt (never_share), a few fewer because the survey institutions
+    # are made to adopt
+    never_share = ad["params"]["never_share"]
+    assert (never_share - 0.1) * len(ite) <= len(ad["never_adopter_ids"])
+    assert len(ad["never_adopter_ids"]) <= (never_share + 0.1) * len(ite)
     for g, ids in cohorts.items():
         assert (inst.loc[ids, "etwinning_since"] == g).all()
     assert inst.loc[ad["never_adopter_ids"], "etwinning_since"].isna().all()
     assert set(ad["never_adopter_ids"]) | {i for ids in cohorts.values() for i in ids} == set(
         ite.index
     )
+
+
+def test_ite_institutions_take_part_in_erasmus_before_adoption(null_world, world):
+    """Erasmus+ starts of ITE institutions before adoption are not rare (so the event study's
+    pre-adoption estimates are not built on a handful of events), and in the untreated world
+    they do not depend on the adoption cohort (parallel trends by design)."""
+    ad = world.truth["adoption"]
+    cohort_of = {i: int(g) for g, ids in ad["cohorts"].items() for i in ids}
+    m = null_world.memberships.drop_duplicates(["project_id", "institution_id"])
+    m = m.merge(null_world.projects[["project_id", "programme", "start_date"]], on="project_id")
+    ite = null_world.institutions.loc[
+        null_world.institutions["institution_type"] == "ite", "institution_id"
+    ]
+    eras = m[(m["programme"] == "erasmus_plus") & m["institution_id"].isin(ite)]
+    per_year = eras.groupby([eras["institution_id"], eras["start_date"].dt.year]).size()
+    grid = pd.MultiIndex.from_product([ite, synth.YEARS], names=per_year.index.names)
+    counts = per_year.reindex(grid, fill_value=0).rename("n").reset_index()
+    counts.columns = ["institution_id", "year", "n"]
+    counts["cohort"] = counts["institution_id"].map(cohort_of)
+    pre = counts[counts["cohort"].notna() & (counts["year"] < counts["cohort"])]
+    assert pre["n"].mean() > 0.1  # per ITE institution and year
+    assert pre.loc[pre["year"] == pre["cohort"] - 1, "n"].sum() >= 30
+    # 2005-2011 (before any adoption), per institution: early, late and never adopters alike.
+    early = counts[counts["year"] < synth.PILOT_YEAR]
+    per_inst = early.groupby("institution_id").agg(n=("n", "mean"), cohort=("cohort", "first"))
+    group = np.select(
+        [per_inst["cohort"].isna(), per_inst["cohort"] <= 2017], ["never", "early"], "late"
+    )
+    rates = per_inst.groupby(group)["n"].agg(["mean", "var", "size"])
+    se = np.sqrt(rates["var"] / rates["size"])
+    for a, b in (("early", "late"), ("early", "never"), ("late", "never")):
+        diff = abs(rates.loc[a, "mean"] - rates.loc[b, "mean"])
+        assert diff < 4 * np.hypot(se[a], se[b]), rates
 
 
 def test_tau_is_dynamic_and_heterogeneous():
