@@ -481,14 +481,6 @@ def collaboration_pairs(
     institution_b, country_a, country_b`` (``institution_a < institution_b``), where ``year`` is
     the project's start year.
     """
-    for name, frame, cols in (
-        ("memberships", memberships, ["project_id", "institution_id"]),
-        ("institutions", institutions, ["institution_id", "country"]),
-        ("projects", projects, ["project_id", "start_date"]),
-    ):
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{name} table lacks column(s) {missing}")
     p = _pair_positions(memberships, institutions, projects)
     out = pd.DataFrame(
         {

@@ -21,7 +21,8 @@ RESULTS_FILE = "results.json"
 MAX_TABLE_ROWS = 500
 
 
-def _jsonable(value):
+def to_jsonable(value):
+    """``value`` as plain JSON types (DataFrames as columns + records; NaN and NA as null)."""
     if isinstance(value, pd.DataFrame):
         if len(value) > MAX_TABLE_ROWS:
             raise ValueError(
@@ -31,14 +32,14 @@ def _jsonable(value):
         frame = value.reset_index() if not isinstance(value.index, pd.RangeIndex) else value
         return {
             "columns": [str(c) for c in frame.columns],
-            "records": [_jsonable(r) for r in frame.to_dict(orient="records")],
+            "records": [to_jsonable(r) for r in frame.to_dict(orient="records")],
         }
     if isinstance(value, pd.Series):
-        return _jsonable(value.to_frame())
+        return to_jsonable(value.to_frame())
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, pd.Timestamp):
@@ -68,7 +69,7 @@ def record(output_dir: str | Path, name: str, value, description: str = ""):
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = load(out)
-    results[name] = {"value": _jsonable(value), "description": description}
+    results[name] = {"value": to_jsonable(value), "description": description}
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".results-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1, ensure_ascii=False, sort_keys=True)

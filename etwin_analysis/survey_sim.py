@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import stats
 
 from etwin_analysis.contract import PROVENANCE_COLUMN, SYNTHETIC_MARK
+from etwin_analysis.results import to_jsonable
 
 #: Base thresholds of the graded model on the item's latent scale (variance 1 at baseline).
 BASE_THRESHOLDS = (-1.6, -0.6, 0.3, 1.2)
@@ -615,8 +616,8 @@ def simulate_survey(
         f"{design.truth_mc_n} respondents per group (seed item_seed+1)",
         constructs=exact_truth(design),
         null_constructs=[c.name for c in design.constructs if c.effect == 0.0],
-        design=_jsonable(asdict(design)),
-        items=_jsonable(
+        design=to_jsonable(asdict(design)),
+        items=to_jsonable(
             items[["item", "construct", "reverse", "loading", "thresholds"]].to_dict(
                 orient="records"
             )
@@ -644,14 +645,3 @@ def simulate_survey(
         ),
     )
     return SimulatedSurvey(items=items_out, responses=responses, truth=truth)
-
-
-def _jsonable(obj):
-    """Convert tuples/numpy scalars in nested structures to JSON-serialisable Python types."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

@@ -81,6 +81,7 @@ import pandas as pd
 
 from etwin_analysis import contract
 from etwin_analysis.contract import PROVENANCE_COLUMN, SYNTHETIC_MARK
+from etwin_analysis.results import to_jsonable
 
 FIRST_YEAR = 2005
 LAST_YEAR = 2024
@@ -945,7 +946,7 @@ def _truth(
             r.iso2: {"n_institutions": int(r.n_institutions), "n_ite": int(r.n_ite)}
             for r in cf.itertuples(index=False)
         },
-        "network": {**_jsonable(NETWORK_PARAMS), **_jsonable(sp)},
+        "network": {**to_jsonable(NETWORK_PARAMS), **to_jsonable(sp)},
         "adoption": {
             "outcome": "erasmus_plus projects started (coordinated) by the adopting ITE "
             "institution; induced partners are schools from new countries, so distinct "
@@ -954,7 +955,7 @@ def _truth(
             "tau_slope * e) for e = year - g >= 0 (0 before); m_g = multiplier_first_cohort + "
             "(g - 2012) / (2022 - 2012) * (multiplier_last_cohort - multiplier_first_cohort)",
             "adoption_effect_scale": float(effect_scale),
-            "params": _jsonable(ADOPTION_PARAMS),
+            "params": to_jsonable(ADOPTION_PARAMS),
             "tau": tau_rows,
             "cohorts": cohorts,
             "never_adopter_ids": never,
@@ -964,7 +965,7 @@ def _truth(
         },
         "teacher_educators": {
             "disciplines": list(DISCIPLINES),
-            "params": _jsonable(PEOPLE_PARAMS),
+            "params": to_jsonable(PEOPLE_PARAMS),
             "rule": "Each ITE institution has departments_per_ite disciplines (drawn without "
             "replacement) and educators_min + Poisson(educators_poisson_mean) educators spread "
             "over them in turn. For each (project, ITE institution) the team is a lead educator "
@@ -976,16 +977,6 @@ def _truth(
         },
         "survey": survey_truth,
     }
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
 
 
 # --------------------------------------------------------------------------------------------
