@@ -306,6 +306,17 @@ def _link(href: str | None, label: str, base: Path) -> str:
     return f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
 
 
+def _data_label(run_dir: Path) -> str:
+    """'SYNTHETIC' or 'user data' from the run's provenance.json ('' when it has none)."""
+    try:
+        data = json.loads((run_dir / "provenance.json").read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if data.get("synthetic"):
+        return '<span class="bad">SYNTHETIC</span>'
+    return "user data"
+
+
 def index_html(out_dir: str | os.PathLike, records: list[dict]) -> str:
     """HTML (self-contained) of the index of a batch run; links are relative to ``out_dir``."""
     out = Path(out_dir)
@@ -344,6 +355,7 @@ def index_html(out_dir: str | os.PathLike, records: list[dict]) -> str:
             f"<td>{html.escape(str(r.get('notebook', '')))}</td>"
             f"<td><code>{html.escape(params)}</code></td>"
             f'<td class="status {klass}">{html.escape(status)}{err}</td>'
+            f"<td>{_data_label(out / run_rel)}</td>"
             f"<td>{_fmt_duration(r.get('duration'))}</td>"
             f'<td><ul class="results">{results}</ul></td>'
             f"<td>{' · '.join(x for x in links if x)}</td>"
@@ -360,7 +372,7 @@ def index_html(out_dir: str | os.PathLike, records: list[dict]) -> str:
         f"etwin-analysis {html.escape(_package_version())}. Every report opens offline; "
         "reports on synthetic data say so in their header.</p>"
         "<table><thead><tr><th>Run</th><th>Notebook</th><th>Parameters</th><th>Status</th>"
-        "<th>Duration</th><th>Key results</th><th>Links</th></tr></thead><tbody>"
+        "<th>Data</th><th>Duration</th><th>Key results</th><th>Links</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table></body></html>\n"
     )

@@ -386,3 +386,25 @@ def test_write_report_checks_before_writing(tmp_path):
         render.write_report(src, leaked, dataset={"person_id": ["PLANTX0001"]})
     assert not leaked.exists()
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+
+
+def test_index_says_which_runs_used_synthetic_data(tmp_path):
+    import json as _json
+
+    from etwin_analysis.render import index_html
+
+    for name, synthetic in (("synth_run", True), ("real_run", False), ("no_prov", None)):
+        (tmp_path / name).mkdir()
+        if synthetic is not None:
+            (tmp_path / name / "provenance.json").write_text(
+                _json.dumps({"data": {"synthetic": synthetic}}), encoding="utf-8"
+            )
+    records = [
+        {"name": n, "notebook": "x.ipynb", "status": "ok"}
+        for n in ("synth_run", "real_run", "no_prov")
+    ]
+    page = index_html(tmp_path, records)
+    rows = page.split("<tr>")[2:]
+    assert "SYNTHETIC" in rows[0] and "user data" not in rows[0]
+    assert "user data" in rows[1] and "SYNTHETIC" not in rows[1]
+    assert "SYNTHETIC" not in rows[2] and "user data" not in rows[2]
