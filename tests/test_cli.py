@@ -42,3 +42,52 @@ def test_missing_path_and_unknown_command():
     assert "Traceback" not in out.stderr
     unknown = etwin("frobnicate")
     assert unknown.returncode == 2 and "unknown command" in unknown.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "adapters"
+
+
+def test_import_erasmus_export_then_validate(tmp_path):
+    out = etwin(
+        "import",
+        "erasmus",
+        str(FIXTURES / "erasmus_results_platform.csv"),
+        "--out",
+        str(tmp_path / "d"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "rejected" in out.stdout
+    assert etwin("validate", str(tmp_path / "d")).returncode == 0
+
+
+def test_import_participations_with_mapping_and_bad_input(tmp_path):
+    out = etwin(
+        "import",
+        "participations",
+        str(FIXTURES / "cordis_participations.csv"),
+        "--out",
+        str(tmp_path / "p"),
+        "--programme",
+        "erasmus_plus",
+    )
+    assert out.returncode == 0, out.stderr
+    assert etwin("validate", str(tmp_path / "p")).returncode == 0
+    wrong = etwin(
+        "import",
+        "participations",
+        str(FIXTURES / "cordis_participations.csv"),
+        "--out",
+        str(tmp_path / "q"),
+        "--map",
+        "project_id=No Such Header",
+    )
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert "CANNOT IMPORT" in wrong.stderr
+
+
+def test_import_flows(tmp_path):
+    out = etwin(
+        "import", "flows", str(FIXTURES / "mobility_flows.csv"), "--out", str(tmp_path / "f.csv")
+    )
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "f.csv").read_text(encoding="utf-8").startswith("origin,destination")
