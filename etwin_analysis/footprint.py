@@ -700,6 +700,17 @@ def _pair_arrays(distance, same_country, assumptions, ef, bands, *, participants
     return g * people, c * people, km * people, air, people
 
 
+def _model_inputs(assumptions, emission_factors, bands):
+    """Default assumptions, and the emission-factor and travel-band tables (frames or paths)."""
+    ef = (
+        emission_factors
+        if isinstance(emission_factors, pd.DataFrame)
+        else load_emission_factors(emission_factors)
+    )
+    bands = bands if isinstance(bands, pd.DataFrame) else load_travel_bands(bands)
+    return assumptions or Assumptions(), ef, bands
+
+
 def virtual_counterfactual(
     dataset,
     assumptions: Assumptions | None = None,
@@ -715,13 +726,7 @@ def virtual_counterfactual(
     ``trips_per_collaboration`` return trips of ``participants_per_trip`` people, the Erasmus+
     travel grant (`travel_grant_eur`) and CO2e (`load_emission_factors`) under `Assumptions`.
     """
-    assumptions = assumptions or Assumptions()
-    ef = (
-        emission_factors
-        if isinstance(emission_factors, pd.DataFrame)
-        else load_emission_factors(emission_factors)
-    )
-    bands = bands if isinstance(bands, pd.DataFrame) else load_travel_bands(bands)
+    assumptions, ef, bands = _model_inputs(assumptions, emission_factors, bands)
     pos = _pair_positions(dataset.memberships, dataset.institutions, dataset.projects)
     ids, ia, ib = pos["ids"], pos["ia"], pos["ib"]
     inst = dataset.institutions
@@ -1242,13 +1247,7 @@ def flows_footprint(
     ``participants_per_trip`` and ``trips_per_collaboration`` do not apply). Rows within one
     country and rows without a country code are excluded and listed with a reason.
     """
-    assumptions = assumptions or Assumptions()
-    ef = (
-        emission_factors
-        if isinstance(emission_factors, pd.DataFrame)
-        else load_emission_factors(emission_factors)
-    )
-    bands = bands if isinstance(bands, pd.DataFrame) else load_travel_bands(bands)
+    assumptions, ef, bands = _model_inputs(assumptions, emission_factors, bands)
     if not isinstance(flows, pd.DataFrame) and hasattr(flows, "flows"):
         flows = flows.flows  # an `etwin_analysis.adapters.FlowsImport`
     missing = [c for c in (origin, destination, participants) if c not in flows.columns]
