@@ -461,22 +461,34 @@ def parse_table(table: Table, frame: pd.DataFrame, file: str) -> tuple[pd.DataFr
 # --------------------------------------------------------------------------------------------
 # Cross-table checks
 # --------------------------------------------------------------------------------------------
+#: Cross-table references: (table, column) must name a row of (target table, its key column).
+REFERENCES = (
+    ("memberships", "project_id", "projects"),
+    ("memberships", "institution_id", "institutions"),
+    ("memberships", "person_id", "people"),
+    ("people", "institution_id", "institutions"),
+    ("survey_responses", "institution_id", "institutions"),
+    ("survey_responses", "item", "survey_items"),
+)
+
+
 def _dangling(
-    frame: pd.DataFrame,
-    column: str,
-    known: pd.Series,
+    tables: dict[str, pd.DataFrame],
+    files: dict[str, str],
+    gone: dict[str, pd.DataFrame],
     table: str,
-    file: str,
+    column: str,
     target: str,
-    rejected: set | None = None,
 ) -> list[Problem]:
+    """Rows of ``table`` whose ``column`` names no row of ``target`` (or a rejected one)."""
+    frame, key = tables[table], contract.TABLES[target].key[0]
     values = frame[column]
-    bad = values.notna() & ~values.isin(set(known.dropna()))
-    rejected = rejected or set()
+    bad = values.notna() & ~values.isin(set(tables[target][key].dropna()))
+    rejected = set(gone[target][key].dropna()) if target in gone else set()
     return [
         Problem(
             table,
-            file,
+            files[table],
             int(row),
             column,
             f"refers to {column} '{values[row]}', which "
@@ -497,53 +509,12 @@ def _cross_checks(
 ) -> list[Problem]:
     """Problems between tables; ``gone`` holds the rows already rejected (for clear reasons)."""
     gone = gone or {}
-
-    def ids(table: str, column: str) -> set:
-        frame = gone.get(table)
-        return set(frame[column].dropna()) if frame is not None else set()
-
     problems: list[Problem] = []
-    inst = tables["institutions"]["institution_id"]
-    inst_gone = ids("institutions", "institution_id")
-    if "memberships" in tables:
-        m, f = tables["memberships"], files["memberships"]
-        problems += _dangling(
-            m,
-            "project_id",
-            tables["projects"]["project_id"],
-            "memberships",
-            f,
-            "projects",
-            ids("projects", "project_id"),
-        )
-        problems += _dangling(
-            m, "institution_id", inst, "memberships", f, "institutions", inst_gone
-        )
-        if "people" in tables and "person_id" in m.columns:
-            problems += _dangling(
-                m,
-                "person_id",
-                tables["people"]["person_id"],
-                "memberships",
-                f,
-                "people",
-                ids("people", "person_id"),
-            )
-    if "people" in tables:
-        problems += _dangling(
-            tables["people"],
-            "institution_id",
-            inst,
-            "people",
-            files["people"],
-            "institutions",
-            inst_gone,
-        )
+    for table, column, target in REFERENCES:
+        if table in tables and target in tables and column in tables[table].columns:
+            problems += _dangling(tables, files, gone, table, column, target)
     if "survey_responses" in tables:
         r, f = tables["survey_responses"], files["survey_responses"]
-        problems += _dangling(
-            r, "institution_id", inst, "survey_responses", f, "institutions", inst_gone
-        )
         if "survey_items" not in tables:
             problems.append(
                 Problem(
@@ -557,15 +528,6 @@ def _cross_checks(
             )
         else:
             items = tables["survey_items"].set_index("item")
-            problems += _dangling(
-                r,
-                "item",
-                items.index.to_series(),
-                "survey_responses",
-                f,
-                "survey_items",
-                ids("survey_items", "item"),
-            )
             lo = r["item"].map(items["scale_min"])
             hi = r["item"].map(items["scale_max"])
             out = r["response"].notna() & lo.notna() & ((r["response"] < lo) | (r["response"] > hi))

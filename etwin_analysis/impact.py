@@ -1050,9 +1050,7 @@ def adoption_event_study(
     See :func:`callaway_santanna` and :func:`twfe_event_study`; the same bootstrap seed is
     used for both scales.
     """
-    cs = callaway_santanna(
-        panel,
-        outcome,
+    cs_options = dict(
         control_group=control_group,
         base_period=base_period,
         event_window=event_window,
@@ -1060,20 +1058,11 @@ def adoption_event_study(
         seed=seed,
         alpha=alpha,
     )
+    cs = callaway_santanna(panel, outcome, **cs_options)
     twfe = twfe_event_study(panel, outcome, event_window=event_window, alpha=alpha)
     ratio = None
     if poisson:
-        ratio = callaway_santanna(
-            panel,
-            outcome,
-            control_group=control_group,
-            base_period=base_period,
-            event_window=event_window,
-            n_boot=n_boot,
-            seed=seed,
-            alpha=alpha,
-            scale="ratio",
-        )
+        ratio = callaway_santanna(panel, outcome, scale="ratio", **cs_options)
     return AdoptionImpact(cs, twfe, ratio)
 
 
